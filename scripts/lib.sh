@@ -15,6 +15,12 @@ export CCACHE_MAXSIZE=${CCACHE_MAXSIZE:-5G}
 export CCACHE_BASEDIR=${CCACHE_BASEDIR:-$TOP}
 export CCACHE_SLOPPINESS=${CCACHE_SLOPPINESS:-time_macros,include_file_mtime,include_file_ctime}
 
+# git am needs a committer identity; supply one where the user has none.
+if [ -z "$(git config user.email 2>/dev/null)" ]; then
+	export GIT_COMMITTER_NAME=${GIT_COMMITTER_NAME:-uintr-emu build}
+	export GIT_COMMITTER_EMAIL=${GIT_COMMITTER_EMAIL:-build@uintr-emu.invalid}
+fi
+
 die() { echo "error: $*" >&2; exit 1; }
 note() { echo "==> $*" >&2; }
 
