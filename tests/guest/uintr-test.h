@@ -1,0 +1,70 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Helpers for the guest UINTR tests: the uintr-next syscall numbers, TAP
+ * output, and the handler attribute.  Handlers must not use SSE/x87
+ * (general-regs-only) and must not be shrink-wrapped: GCC 12.2 can end a
+ * shrink-wrapped interrupt handler path with a bare ret instead of uiret.
+ */
+#ifndef UINTR_TEST_H
+#define UINTR_TEST_H
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+#include <x86gprintrin.h>
+
+#ifndef __NR_uintr_register_handler
+#define __NR_uintr_register_handler	471
+#define __NR_uintr_unregister_handler	472
+#define __NR_uintr_vector_fd		473
+#define __NR_uintr_register_sender	474
+#define __NR_uintr_unregister_sender	475
+#define __NR_uintr_wait			476
+#define __NR_uintr_register_self	477
+#define __NR_uintr_alt_stack		478
+#define __NR_uintr_ipi_fd		479
+#endif
+
+#define uintr_register_handler(h, f)	syscall(__NR_uintr_register_handler, h, f)
+#define uintr_unregister_handler(f)	syscall(__NR_uintr_unregister_handler, f)
+#define uintr_vector_fd(v, f)		syscall(__NR_uintr_vector_fd, v, f)
+#define uintr_register_sender(fd, f)	syscall(__NR_uintr_register_sender, fd, f)
+#define uintr_unregister_sender(i, f)	syscall(__NR_uintr_unregister_sender, i, f)
+#define uintr_register_self(v, f)	syscall(__NR_uintr_register_self, v, f)
+#define uintr_alt_stack(sp, sz, f)	syscall(__NR_uintr_alt_stack, sp, sz, f)
+
+#define UINTR_HANDLER \
+	__attribute__((interrupt, target("general-regs-only"), optimize("no-shrink-wrap")))
+
+static int test_failures;
+
+#define check(cond, ...) do {						\
+	if (cond) {							\
+		printf("ok - " __VA_ARGS__);				\
+	} else {							\
+		printf("not ok - " __VA_ARGS__);			\
+		test_failures++;					\
+	}								\
+	printf("\n");							\
+	fflush(stdout);							\
+} while (0)
+
+/* uintr in /proc/cpuinfo: the kernel enabled User Interrupts */
+static inline int uintr_supported(void)
+{
+	char line[4096];
+	FILE *f = fopen("/proc/cpuinfo", "r");
+	int found = 0;
+
+	if (!f)
+		return 0;
+	while (!found && fgets(line, sizeof(line), f))
+		if (!strncmp(line, "flags", 5) && strstr(line, " uintr"))
+			found = 1;
+	fclose(f);
+	return found;
+}
+
+#endif
