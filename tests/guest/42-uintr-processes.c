@@ -65,6 +65,16 @@ static int wait_handled(int v, uint64_t n)
 	return handled[v] >= n;
 }
 
+/* Let the sender on @sock go on after each user interrupt on vector @v */
+static void pace_sender(int sock, int v)
+{
+	for (int i = 1; i <= SENDS; i++) {
+		if (!wait_handled(v, i))
+			break;
+		write(sock, "g", 1);
+	}
+}
+
 /* A process forked before any UINTR set-up: it has its own mm, no UITT */
 static int unrelated_sender(int sock)
 {
@@ -118,11 +128,7 @@ int main(void)
 		}
 		_exit(0);
 	}
-	for (int i = 1; i <= SENDS; i++) {
-		if (!wait_handled(11, i))
-			break;
-		write(sv[0], "g", 1);
-	}
+	pace_sender(sv[0], 11);
 	waitpid(pid, &status, 0);
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 0 && handled[11] == SENDS,
 	      "a fork child sends %d user interrupts to its parent (%llu handled)",
@@ -131,11 +137,7 @@ int main(void)
 	/* An unrelated process gets the fd over a unix socket */
 	pid = unrelated;
 	check(send_fd(sv2[0], fd_sock) == 0, "vector fd sent with SCM_RIGHTS");
-	for (int i = 1; i <= SENDS; i++) {
-		if (!wait_handled(22, i))
-			break;
-		write(sv2[0], "g", 1);
-	}
+	pace_sender(sv2[0], 22);
 	waitpid(pid, &status, 0);
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 0 && handled[22] == SENDS,
 	      "a process that received the fd over a socket sends %d (%llu handled)",
