@@ -5,7 +5,7 @@
  * Sends to a receiver that is gone must post silently (no signal), and the
  * kernel must not oops (the harness checks the console).
  *
- * Usage: 43-uintr-lifetime [rounds]   (default 3000)
+ * Usage: 43-uintr-lifetime [rounds]   (default 10000)
  */
 #include <pthread.h>
 #include <signal.h>
@@ -50,7 +50,7 @@ static void *receiver(void *arg)
 
 int main(int argc, char **argv)
 {
-	long rounds = argc > 1 ? atol(argv[1]) : 3000;
+	long rounds = argc > 1 ? atol(argv[1]) : 10000;
 	long shutdown = 0, sent = 0, bad = 0;
 
 	if (!uintr_supported()) {
