@@ -11,8 +11,9 @@ sends=10000
 runs=1
 for m in $mechs; do runs=$((runs + 2)); done
 echo "bench: begin runs=$runs cpus=$(grep -c ^processor /proc/cpuinfo) kernel=$(uname -r)"
-# Warm-up, not reported: the first user-interrupt ping-pong after boot is often slow (the
-# notification IPI is taken late), which would skew the first row.
+# Warm-up, not reported.  (Slow runs where every message takes milliseconds come from the host
+# running both vCPU threads on one core, each waiting for the other's time slice: scripts/bench
+# pins the vCPU threads to different host cores, PIN_VCPUS=1 in scripts/boot.)
 /tests/bench/ipcbench uintr 1 1000000 2 >/dev/null 2>&1
 i=0
 for size in 1 4096; do
