@@ -44,6 +44,30 @@ static inline int pin_to(int cpu)
 	return sched_setaffinity(0, sizeof(set), &set);
 }
 
+/*
+ * Wait until *@p >= @want, spinning, or yielding after each look when
+ * @yield (one CPU for both parties).  -1 once @stall_ns have passed.
+ */
+static inline int spin_until(volatile uint64_t *p, uint64_t want, int yield,
+			     uint64_t stall_ns)
+{
+	uint64_t n = 0, t0 = 0;
+
+	while (*p < want) {
+		if (yield)
+			sched_yield();
+		if ((++n & 0xfffff) == 0 || (yield && (n & 0xff) == 0)) {
+			uint64_t now = mono_ns();
+
+			if (!t0)
+				t0 = now;
+			else if (now - t0 > stall_ns)
+				return -1;
+		}
+	}
+	return 0;
+}
+
 static inline int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;

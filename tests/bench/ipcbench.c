@@ -179,23 +179,9 @@ static int verify(const char *buf, uint64_t seq, int dir)
 }
 
 /* Wait until *p >= want: spin (yield with one CPU); -1 after STALL_NS */
-static int spin_until(volatile uint64_t *p, uint64_t want)
+static int wait_for(volatile uint64_t *p, uint64_t want)
 {
-	uint64_t n = 0, t0 = 0;
-
-	while (*p < want) {
-		if (yield_in_spin)
-			sched_yield();
-		if ((++n & 0xfffff) == 0 || (yield_in_spin && (n & 0xff) == 0)) {
-			uint64_t now = mono_ns();
-
-			if (!t0)
-				t0 = now;
-			else if (now - t0 > STALL_NS)
-				return -1;
-		}
-	}
-	return 0;
+	return spin_until(p, want, yield_in_spin, STALL_NS);
 }
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -226,41 +212,6 @@ static int read_all(int fd, char *buf, size_t len)
 		len -= r;
 	}
 	return 0;
-}
-
-static int send_fd(int s, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte = 'u';
-	struct iovec iov = { &byte, 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(s, &msg, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int s)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	char byte;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
-	int fd;
-
-	if (recvmsg(s, &msg, 0) != 1)
-		return -1;
-	c = CMSG_FIRSTHDR(&msg);
-	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
 }
 
 static void pin(int side)
@@ -364,9 +315,9 @@ static int setup_side(int side)
 		if (uintr_register_handler(handler, 0))
 			return -1;
 		uvec_fd[side] = uintr_vector_fd(side ? VEC_B : VEC_A, 0);
-		if (uvec_fd[side] < 0 || send_fd(sock[side], uvec_fd[side]))
+		if (uvec_fd[side] < 0 || uintr_send_fd(sock[side], uvec_fd[side], 0))
 			return -1;
-		peer_fd = recv_fd(sock[side]);
+		peer_fd = uintr_recv_fd(sock[side], NULL);
 		if (peer_fd < 0)
 			return -1;
 		uipi_idx[!side] = uintr_register_sender(peer_fd, 0);
@@ -433,7 +384,7 @@ static int wait_msg(int side, uint64_t seq, char *buf)
 	switch (mech) {
 	case M_UINTR:
 	case M_UINTR_PROC:
-		if (spin_until(h, seq + 1))
+		if (wait_for(h, seq + 1))
 			return -1;
 		break;
 	case M_UINTR_WAIT:
@@ -473,7 +424,7 @@ static int wait_msg(int side, uint64_t seq, char *buf)
 			return -1;
 		break;
 	case M_SPIN:
-		if (spin_until(&shm->flag[!side][0], seq + 1))
+		if (wait_for(&shm->flag[!side][0], seq + 1))
 			return -1;
 		break;
 	default:

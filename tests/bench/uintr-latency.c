@@ -54,21 +54,7 @@ static void pin(int cpu)
 /* Wait for handled >= want; -1 after STALL_NS */
 static int wait_handled(uint64_t want)
 {
-	uint64_t n = 0, t0 = 0;
-
-	while (handled < want) {
-		if (yield_in_spin)
-			sched_yield();
-		if ((++n & 0xfffff) == 0 || (yield_in_spin && (n & 0xff) == 0)) {
-			uint64_t now = mono_ns();
-
-			if (!t0)
-				t0 = now;
-			else if (now - t0 > STALL_NS)
-				return -1;
-		}
-	}
-	return 0;
+	return spin_until(&handled, want, yield_in_spin, STALL_NS);
 }
 
 static void *sender(void *arg)

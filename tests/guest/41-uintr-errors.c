@@ -116,8 +116,11 @@ int main(void)
 		      "the UITT holds 256 entries, then ENOSPC (%d more)", n);
 	}
 
-	/* Not implemented in this kernel: the blocking wait, ipi fds */
-	expect_err(syscall(__NR_uintr_wait, 0, 0), ENOSYS, "uintr_wait (blocking not configured)");
+	/* uintr_wait and uintr_ipi_fd argument checks (44 and 45 test what they do) */
+	expect_err(syscall(__NR_uintr_wait, 1000, 1), EINVAL, "uintr_wait flags=1");
+	expect_err(syscall(__NR_uintr_wait, 1000000001ULL, 0), EINVAL, "uintr_wait usec > 10^9");
+	check(syscall(__NR_uintr_wait, 0, 0) == 0, "uintr_wait(0) returns 0 at once");
+	expect_err(syscall(__NR_uintr_ipi_fd, 1), EINVAL, "uintr_ipi_fd flags=1");
 
 	expect_err(uintr_unregister_handler(1), EINVAL, "unregister_handler flags=1");
 	check(uintr_unregister_handler(0) == 0, "unregister_handler");

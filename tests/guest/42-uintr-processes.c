@@ -22,41 +22,6 @@ static void handler(struct __uintr_frame *frame, unsigned long long vector)
 	handled[vector & 63]++;
 }
 
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte = 'u';
-	struct iovec iov = { &byte, 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	char byte;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
-	int fd;
-
-	if (recvmsg(sock, &msg, 0) != 1)
-		return -1;
-	c = CMSG_FIRSTHDR(&msg);
-	if (!c || c->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
-}
-
 /* Wait (bounded) until handled[v] reaches n */
 static int wait_handled(int v, uint64_t n)
 {
@@ -81,7 +46,7 @@ static int unrelated_sender(int sock)
 	char go;
 	int fd, i;
 
-	fd = recv_fd(sock);
+	fd = uintr_recv_fd(sock, NULL);
 	if (fd < 0)
 		return 3;
 	i = uintr_register_sender(fd, 0);
@@ -136,7 +101,7 @@ int main(void)
 
 	/* An unrelated process gets the fd over a unix socket */
 	pid = unrelated;
-	check(send_fd(sv2[0], fd_sock) == 0, "vector fd sent with SCM_RIGHTS");
+	check(uintr_send_fd(sv2[0], fd_sock, 0) == 0, "vector fd sent with SCM_RIGHTS");
 	pace_sender(sv2[0], 22);
 	waitpid(pid, &status, 0);
 	check(WIFEXITED(status) && WEXITSTATUS(status) == 0 && handled[22] == SENDS,

@@ -79,39 +79,6 @@ static int spin_until(volatile uint64_t *p, uint64_t want)
 	return 1;
 }
 
-static int send_fd(int sock, int fd, int value)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	struct iovec iov = { &value, sizeof(value) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == sizeof(value) ? 0 : -1;
-}
-
-static int recv_fd(int sock, int *value)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	struct iovec iov = { value, sizeof(*value) };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
-	int fd;
-
-	if (recvmsg(sock, &msg, 0) != sizeof(*value))
-		return -1;
-	c = CMSG_FIRSTHDR(&msg);
-	if (!c || c->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
-}
-
 static void *thread_send(void *arg)
 {
 	_senduipi((long)arg);
@@ -125,7 +92,7 @@ static int adopter(int sock)
 	pthread_t t;
 	char go;
 
-	fd = recv_fd(sock, &idx);
+	fd = uintr_recv_fd(sock, &idx);
 	if (fd < 0)
 		return 1;
 	if (senduipi_signal(idx) != SIGILL)
@@ -207,7 +174,7 @@ int main(void)
 		socketpair(AF_UNIX, SOCK_STREAM, 0, sv2);
 		other = fork();
 		if (other == 0) {
-			int own = uintr_ipi_fd(0), fd = recv_fd(sv2[1], &dummy);
+			int own = uintr_ipi_fd(0), fd = uintr_recv_fd(sv2[1], &dummy);
 
 			if (own < 0 || fd < 0)
 				_exit(1);
@@ -235,7 +202,7 @@ int main(void)
 	_stui();
 
 	/* The unrelated process adopts our table and sends */
-	check(send_fd(sv[0], ipi, idx) == 0, "ipi fd sent with SCM_RIGHTS");
+	check(uintr_send_fd(sv[0], ipi, idx) == 0, "ipi fd sent with SCM_RIGHTS");
 	st = pace(sv[0], 1, 0, SENDS);
 	check(st == 0, "the adopting process sends %d user interrupts (%llu handled)", SENDS,
 	      (unsigned long long)handled[1]);
@@ -253,7 +220,7 @@ int main(void)
 		printf("# adopter failed at step %d\n", st);
 
 	/* A process with a table of its own */
-	send_fd(p, ipi, 0);
+	uintr_send_fd(p, ipi, 0);
 	check(child_status(other) == 0, "a process with its own table gets EBUSY");
 
 	/* A fork child shares our table: EBUSY, and it can send on our index */

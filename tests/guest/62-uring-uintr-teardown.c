@@ -191,41 +191,6 @@ static void *rx_thread(void *arg)
 	return NULL;
 }
 
-static int send_fd(int sock, int fd)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
-	char byte = 'u';
-	struct iovec iov = { &byte, 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
-
-	c->cmsg_level = SOL_SOCKET;
-	c->cmsg_type = SCM_RIGHTS;
-	c->cmsg_len = CMSG_LEN(sizeof(int));
-	memcpy(CMSG_DATA(c), &fd, sizeof(int));
-	return sendmsg(sock, &msg, 0) == 1 ? 0 : -1;
-}
-
-static int recv_fd(int sock)
-{
-	char cbuf[CMSG_SPACE(sizeof(int))];
-	char byte;
-	struct iovec iov = { &byte, 1 };
-	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
-			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
-	struct cmsghdr *c;
-	int fd;
-
-	if (recvmsg(sock, &msg, 0) != 1)
-		return -1;
-	c = CMSG_FIRSTHDR(&msg);
-	if (!c || c->cmsg_type != SCM_RIGHTS)
-		return -1;
-	memcpy(&fd, CMSG_DATA(c), sizeof(int));
-	return fd;
-}
-
 /* Child process receiver: sends its vector fd, exits on "go" */
 static int child_receiver(int sock)
 {
@@ -239,7 +204,7 @@ static int child_receiver(int sock)
 	if (fd < 0)
 		return 21;
 	_stui();
-	if (send_fd(sock, fd))
+	if (uintr_send_fd(sock, fd, 0))
 		return 22;
 	if (read(sock, &go, 1) != 1)
 		return 23;
@@ -291,7 +256,7 @@ static void owner_round(int mode, int variant, int round)
 		pid = fork();
 		if (pid == 0)
 			_exit(child_receiver(sv[1]));
-		vec_fd = recv_fd(sv[0]);
+		vec_fd = uintr_recv_fd(sv[0], NULL);
 	} else {
 		rx_fd = -1;
 		rx_go = 0;

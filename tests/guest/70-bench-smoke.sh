@@ -45,3 +45,25 @@ for mode in cross self; do
 		echo "$out" | sed 's/^/# /'
 	fi
 done
+
+# The io_uring experiment, all three methods, with the compute tasks scaled down: every read
+# must complete (none short or failed), and the uintr method must have been notified.
+out=$(timeout -s KILL 300 "$bench/uring-latency" 0.001 spu 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -q '^uring-latency: done' &&
+	! echo "$out" | grep -q 'short or failed' &&
+	echo "$out" | grep -Eq '^# io_uring\+SQPOLL\+uintr: [1-9][0-9]* user interrupts for 200 completions'; then
+	echo "ok - uring-latency: 200 reads done synchronously, polled and notified by user interrupts"
+else
+	echo "not ok - uring-latency (exit $rc)"
+	echo "$out" | sed 's/^/# /'
+fi
+
+out=$(timeout -s KILL 120 "$bench/cpubound" 1000000 2>&1)
+rc=$?
+if [ "$rc" -eq 0 ] && echo "$out" | grep -Eq '^cpubound .*seconds=[0-9.]+ '; then
+	echo "ok - cpubound: 1,000,000 iterations"
+else
+	echo "not ok - cpubound (exit $rc)"
+	echo "$out" | sed 's/^/# /'
+fi

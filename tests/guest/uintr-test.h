@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #include <x86gprintrin.h>
@@ -50,6 +51,46 @@ static int test_failures;
 	printf("\n");							\
 	fflush(stdout);							\
 } while (0)
+
+/*
+ * Pass @fd, and an int @value as the data, over a unix socket (SCM_RIGHTS):
+ * how an unrelated process gets a vector fd or an ipi fd.
+ */
+static inline int uintr_send_fd(int sock, int fd, int value)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec iov = { &value, sizeof(value) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c = CMSG_FIRSTHDR(&msg);
+
+	c->cmsg_level = SOL_SOCKET;
+	c->cmsg_type = SCM_RIGHTS;
+	c->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(c), &fd, sizeof(int));
+	return sendmsg(sock, &msg, 0) == sizeof(value) ? 0 : -1;
+}
+
+/* The fd sent by uintr_send_fd(), or -1; its value in *@value if not NULL */
+static inline int uintr_recv_fd(int sock, int *value)
+{
+	char cbuf[CMSG_SPACE(sizeof(int))];
+	int v, fd;
+	struct iovec iov = { &v, sizeof(v) };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1,
+			      .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+
+	if (recvmsg(sock, &msg, 0) != sizeof(v))
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS)
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(int));
+	if (value)
+		*value = v;
+	return fd;
+}
 
 /* uintr in /proc/cpuinfo: the kernel enabled User Interrupts */
 static inline int uintr_supported(void)
