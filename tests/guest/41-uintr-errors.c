@@ -34,13 +34,6 @@ static int senduipi_signal(unsigned long long idx)
 	return last_signal;
 }
 
-#define expect_err(call, err, what) do {				\
-	errno = 0;							\
-	long r_ = (call);						\
-	check(r_ == -1 && errno == (err), "%s -> %s (got %ld, %s)",	\
-	      what, #err, r_, strerror(errno));				\
-} while (0)
-
 int main(void)
 {
 	int fd, sv[2], idx, self;

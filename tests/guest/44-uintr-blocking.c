@@ -55,14 +55,6 @@ static int spin_until(volatile uint64_t *p, uint64_t want, uint64_t ms)
 	return 1;
 }
 
-#define expect_err(call, err, what) do {				\
-	long r_;							\
-	errno = 0;							\
-	r_ = (call);							\
-	check(r_ == -1 && errno == (err), "%s -> %s (got %ld, %s)",	\
-	      what, #err, r_, strerror(errno));				\
-} while (0)
-
 /* The state letter of a thread, from /proc/PID/task/TID/stat */
 static char thread_state(pid_t pid, pid_t tid)
 {

@@ -53,14 +53,6 @@ static int senduipi_signal(unsigned long long idx)
 	return last_signal;
 }
 
-#define expect_err(call, err, what) do {				\
-	long r_;							\
-	errno = 0;							\
-	r_ = (call);							\
-	check(r_ == -1 && errno == (err), "%s -> %s (got %ld, %s)",	\
-	      what, #err, r_, strerror(errno));				\
-} while (0)
-
 static uint64_t now_us(void)
 {
 	struct timespec ts;

@@ -30,13 +30,6 @@ static void handler(struct __uintr_frame *frame, unsigned long long vector)
 	__atomic_store_n(ring.cq_head, tail, __ATOMIC_RELEASE);
 }
 
-#define expect_err(call, err, what) do {				\
-	errno = 0;							\
-	long r_ = (call);						\
-	check(r_ == -1 && errno == (err), "%s -> %s (got %ld, %s)",	\
-	      what, #err, r_, strerror(errno));				\
-} while (0)
-
 static int reg(int ring_fd, void *arg, unsigned int nr)
 {
 	return ulr_register(ring_fd, IORING_REGISTER_UINTR, arg, nr);

@@ -52,6 +52,15 @@ static int test_failures;
 	fflush(stdout);							\
 } while (0)
 
+/* A call that must fail with errno @err */
+#define expect_err(call, err, what) do {				\
+	long r_;							\
+	errno = 0;							\
+	r_ = (call);							\
+	check(r_ == -1 && errno == (err), "%s -> %s (got %ld, %s)",	\
+	      what, #err, r_, strerror(errno));				\
+} while (0)
+
 /*
  * Pass @fd, and an int @value as the data, over a unix socket (SCM_RIGHTS):
  * how an unrelated process gets a vector fd or an ipi fd.
