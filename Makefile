@@ -10,7 +10,8 @@
 # QEMU_SRC=/path and KERNEL_SRC=/path build a tree of your own with the series applied.
 
 SHELL := /bin/bash
-export QEMU_SRC KERNEL_SRC SMP MEM CPU APPEND QEMU_ARGS GDB TEST_SMP TEST_TIMEOUT
+export QEMU_SRC KERNEL_SRC QEMU_VERSION KERNEL_VERSION QEMU_SERIES_FORCE KERNEL_SERIES_FORCE
+export SMP MEM CPU APPEND QEMU_ARGS GDB TEST_SMP TEST_TIMEOUT PIN_VCPUS
 
 .PHONY: all qemu kernel rootfs boot test test-kasan bench export deps check-series clean distclean help
 

@@ -3,3 +3,7 @@
 # tests, and nothing else.
 CONFIG_I440FX=y
 CONFIG_ISA_DEBUG=y
+# virtio-9p over virtio-pci: the host's files in the guest for 'make run' and 'make boot'
+# (configure --enable-virtfs).
+CONFIG_VIRTIO_PCI=y
+CONFIG_VIRTIO_9P=y
