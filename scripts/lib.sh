@@ -103,6 +103,22 @@ series_files() {
 	find "$1" -name '*.patch' ! -name '0000-cover-letter.patch' | LC_ALL=C sort
 }
 
+# Patch groups: a series folder holds either the patches themselves or one subfolder per group
+# (qemu-patches/10.2/1-xsave/, 2-uintr/, ...: each an upstream series of its own, with its own
+# cover letter), applied in name order.  In a build tree, tag group/<name> marks the last commit
+# of each group; make export splits base..HEAD at those tags (commits above the last tag belong
+# to the last group).
+series_groups() { # series_groups DIR: the group subfolders, in order (none for a flat series)
+	[ -d "$1" ] || return 0
+	find "$1" -mindepth 2 -maxdepth 2 -name '*.patch' -printf '%h\n' | LC_ALL=C sort -u | sed 's,.*/,,'
+}
+group_tags() { # group_tags TREE: "group commit" of the tree's group tags, in history order
+	local t
+	for t in $(git -C "$1" tag -l 'group/*'); do
+		echo "$(git -C "$1" rev-list --count "base..$t") ${t#group/} $(git -C "$1" rev-parse "$t^{commit}")"
+	done | sort -n | awk '{ print $2, $3 }'
+}
+
 # tree_version NAME DIR: the upstream version a source tree says it is.
 tree_version() {
 	case "$1" in
