@@ -172,65 +172,77 @@ static int uirr_scenario(void)
 	return 0;
 }
 
-/* desched: receivers that are descheduled while senders send, 100,000 sends in all */
-#define MAX_RECEIVERS 8
+/*
+ * desched: a receiver that is descheduled loses no user interrupt, across the save.  More busy
+ * threads than vCPUs keep every CPU contended; the receiver spins with UIF = 1 but also yields
+ * and sleeps.  The sender cycles through 64 vectors and reuses a vector only once its previous
+ * send was handled, so no two sends coalesce and handled == sent exactly.
+ */
 #define SENDS 100000
-static volatile int rfd[MAX_RECEIVERS], ready;
-static volatile uint64_t rhandled[MAX_RECEIVERS];
+static volatile uint64_t sent[64];
+static volatile int rx_ready;
+static int rx_fd[64];
 
-UINTR_HANDLER
-static void rhandler(struct __uintr_frame *frame, unsigned long long vector)
+static void *busy(void *arg)
 {
-	rhandled[vector]++;
+	while (!stop)
+		;
+	return NULL;
 }
 
 static void *receiver(void *arg)
 {
-	long me = (long)arg;
-
-	check(uintr_register_handler(rhandler, 0) == 0, "receiver %ld: register_handler", me);
-	rfd[me] = uintr_vector_fd(me, 0);
-	__sync_fetch_and_add(&ready, 1);
+	check(uintr_register_handler(handler, 0) == 0, "receiver: register_handler");
+	for (int v = 0; v < 64; v++)
+		rx_fd[v] = uintr_vector_fd(v, 0);
+	rx_ready = 1;
 	_stui();
-	while (!stop)
-		;	/* busy: with more threads than vCPUs, receivers get descheduled */
+	for (unsigned long i = 0; !stop; i++) {
+		if (i % 4096 == 0)
+			sched_yield();
+		if (i % 65536 == 0)
+			usleep(100);
+	}
 	return NULL;
 }
 
 static int desched_scenario(void)
 {
-	/* one more busy receiver than vCPUs, besides the sender */
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN);
-	int RECEIVERS = ncpu + 1 > MAX_RECEIVERS ? MAX_RECEIVERS : ncpu + 1;
-	pthread_t r[MAX_RECEIVERS];
-	int idx[MAX_RECEIVERS];
-	uint64_t sent[MAX_RECEIVERS] = { 0 }, total = 0;
+	int nbusy = 2 * ncpu + 1 > 16 ? 16 : 2 * ncpu + 1;
+	pthread_t rx, b[16];
+	int idx[64];
+	uint64_t total = 0;
+	double end;
 
-	for (long i = 0; i < RECEIVERS; i++) {
-		rfd[i] = -1;
-		pthread_create(&r[i], NULL, receiver, (void *)i);
-	}
-	while (ready < RECEIVERS)
+	pthread_create(&rx, NULL, receiver, NULL);
+	for (int i = 0; i < nbusy; i++)
+		pthread_create(&b[i], NULL, busy, NULL);
+	while (!rx_ready)
 		sched_yield();
-	for (int i = 0; i < RECEIVERS; i++)
-		idx[i] = uintr_register_sender(rfd[i], 0);
+	for (int v = 0; v < 64; v++)
+		idx[v] = uintr_register_sender(rx_fd[v], 0);
 	for (int n = 0; n < SENDS; n++) {
-		int i = n % RECEIVERS;
+		int v = n % 64;
 
-		_senduipi(idx[i]);
-		sent[i]++;
+		end = now() + 10;
+		while (handled[v] != sent[v] && now() < end)
+			sched_yield();
+		sent[v]++;
+		_senduipi(idx[v]);
 		if (n == SENDS / 2)
 			migrate_point();
-		/* at most one pending per receiver: wait for it to be handled */
-		for (unsigned int s = 0; rhandled[i] < sent[i]; s++)
-			if (s > 1000)
-				sched_yield();
 	}
+	end = now() + 10;
+	for (int v = 0; v < 64; v++)
+		while (handled[v] != sent[v] && now() < end)
+			sched_yield();
 	stop = 1;
-	for (int i = 0; i < RECEIVERS; i++) {
-		pthread_join(r[i], NULL);
-		total += rhandled[i];
-	}
+	pthread_join(rx, NULL);
+	for (int i = 0; i < nbusy; i++)
+		pthread_join(b[i], NULL);
+	for (int v = 0; v < 64; v++)
+		total += handled[v];
 	check(total == SENDS, "migration during the descheduled-receiver stress: %d sent, %llu handled",
 	      SENDS, (unsigned long long)total);
 	return 0;
