@@ -10,7 +10,8 @@
  *
  * IORING_REGISTER_UINTR / IORING_UNREGISTER_UINTR are the project's
  * kernel extension (a user interrupt when CQEs are posted); the host's
- * <linux/io_uring.h> may not know them.
+ * <linux/io_uring.h> may not know them.  They are 62 and 63 on every
+ * kernel the series is carried to (31 and up are upstream's from 6.18 on).
  */
 #ifndef URING_LITE_H
 #define URING_LITE_H
@@ -30,8 +31,8 @@
 #endif
 
 #ifndef IORING_REGISTER_UINTR
-#define IORING_REGISTER_UINTR	31
-#define IORING_UNREGISTER_UINTR	32
+#define IORING_REGISTER_UINTR	62
+#define IORING_UNREGISTER_UINTR	63
 #endif
 #ifndef IORING_SETUP_DEFER_TASKRUN
 #define IORING_SETUP_SINGLE_ISSUER	(1U << 12)
