@@ -37,56 +37,18 @@ static void handler(struct __uintr_frame *frame, unsigned long long vector)
 	handled++;
 }
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-}
-
-static int spin_until(volatile uint64_t *p, uint64_t want, uint64_t ms)
-{
-	uint64_t end = now_us() + ms * 1000;
-
-	while (*p < want)
-		if (now_us() > end)
-			return *p >= want;
-	return 1;
-}
-
-/* The state letter of a thread, from /proc/PID/task/TID/stat */
-static char thread_state(pid_t pid, pid_t tid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
 /* Send @rounds times on @idx, each once the receiver sleeps; then wait for that wait to end */
 static int send_when_asleep(long idx, int rounds)
 {
 	for (int i = 0; i < rounds; i++) {
 		int k;
 
-		for (k = 0; k < 10000 && thread_state(rx_pid, rx_tid) != 'S'; k++)
+		for (k = 0; k < 10000 && test_thread_state(rx_pid, rx_tid) != 'S'; k++)
 			usleep(1000);
 		if (k == 10000)
 			return 100 + i;
 		_senduipi(idx);
-		if (!spin_until(done, i + 1, 10000))
+		if (!test_spin_until(done, i + 1, 10000))
 			return 200 + i;
 	}
 	return 0;
@@ -107,12 +69,12 @@ static int wait_rounds(int rounds, uint64_t *slowest)
 	*done = 0;
 	*slowest = 0;
 	for (int i = 0; i < rounds; i++) {
-		uint64_t t0 = now_us(), us;
+		uint64_t t0 = test_now_us(), us;
 		long r;
 
 		errno = 0;
 		r = uintr_wait(LONG_WAIT_US, 0);
-		us = now_us() - t0;
+		us = test_now_us() - t0;
 		if (us > *slowest)
 			*slowest = us;
 		if (r != -1 || errno != EINTR || handled != base + i + 1) {
@@ -148,8 +110,8 @@ static void *race_sender(void *arg)
 			;
 		race_sent++;
 		_senduipi(idx);
-		end = now_us() + 10000000;
-		while (handled - base < race_sent && now_us() < end)
+		end = test_now_us() + 10000000;
+		while (handled - base < race_sent && test_now_us() < end)
 			sched_yield();
 		if (handled - base < race_sent) {
 			race_lost = i + 1;
@@ -200,9 +162,9 @@ int main(void)
 	_stui();
 
 	/* Timeout */
-	t0 = now_us();
+	t0 = test_now_us();
 	r = uintr_wait(50000, 0);
-	us = now_us() - t0;
+	us = test_now_us() - t0;
 	check(r == 0 && us >= 50000 && handled == 0, "uintr_wait(50 ms) times out: %ld after %llu us",
 	      r, (unsigned long long)us);
 
@@ -232,10 +194,10 @@ int main(void)
 	/* A send just before the wait, UIF set: the handler runs first, once */
 	before = handled;
 	_senduipi(self);
-	t0 = now_us();
+	t0 = test_now_us();
 	r = uintr_wait(200000, 0);
-	us = now_us() - t0;
-	spin_until(&handled, before + 1, 5000);
+	us = test_now_us() - t0;
+	test_spin_until(&handled, before + 1, 5000);
 	printf("# send before the wait (UIF=1): wait returned %ld after %llu us\n", r,
 	       (unsigned long long)us);
 	check(handled == before + 1, "a send before the wait is handled once (UIF=1)");
@@ -244,15 +206,15 @@ int main(void)
 	before = handled;
 	_clui();
 	_senduipi(self);
-	t0 = now_us();
+	t0 = test_now_us();
 	errno = 0;
 	r = uintr_wait(200000, 0);
-	us = now_us() - t0;
+	us = test_now_us() - t0;
 	printf("# send before the wait (UIF=0): wait returned %ld (%s) after %llu us\n", r,
 	       r ? strerror(errno) : "timeout", (unsigned long long)us);
 	check(handled == before, "nothing is delivered with UIF clear");
 	_stui();
-	spin_until(&handled, before + 1, 5000);
+	test_spin_until(&handled, before + 1, 5000);
 	check(handled == before + 1, "the pending send is handled after STUI, once");
 
 	/* Sends at random moments around the waits: none lost */

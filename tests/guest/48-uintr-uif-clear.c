@@ -36,51 +36,13 @@ static void handler(struct __uintr_frame *frame, unsigned long long vector)
 	handled++;
 }
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-}
-
 /* Busy-wait (no system call that sleeps) */
 static void spin_us(uint64_t us)
 {
-	uint64_t end = now_us() + us;
+	uint64_t end = test_now_us() + us;
 
-	while (now_us() < end)
+	while (test_now_us() < end)
 		;
-}
-
-static int spin_until(volatile uint64_t *p, uint64_t want, uint64_t ms)
-{
-	uint64_t end = now_us() + ms * 1000;
-
-	while (*p < want)
-		if (now_us() > end)
-			return *p >= want;
-	return 1;
-}
-
-/* The state letter of a thread, from /proc/PID/task/TID/stat */
-static char thread_state(pid_t pid, pid_t tid)
-{
-	char path[64], buf[512], *p;
-	ssize_t n;
-	int fd;
-
-	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
-	fd = open(path, O_RDONLY);
-	if (fd < 0)
-		return 0;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return 0;
-	buf[n] = 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
 }
 
 /* Sends once the receiver sleeps (state S); 0, or 1 if it never slept */
@@ -88,7 +50,7 @@ static void *send_when_asleep(void *arg)
 {
 	int k;
 
-	for (k = 0; k < 10000 && thread_state(rx_pid, rx_tid) != 'S'; k++)
+	for (k = 0; k < 10000 && test_thread_state(rx_pid, rx_tid) != 'S'; k++)
 		usleep(1000);
 	usleep(10000);
 	_senduipi(tx_idx);
@@ -115,10 +77,10 @@ static long join_sender(pthread_t t)
 static int sleep_ms(int ms, uint64_t *us)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	uint64_t t0 = now_us();
+	uint64_t t0 = test_now_us();
 	int r = nanosleep(&ts, NULL) ? errno : 0;
 
-	*us = now_us() - t0;
+	*us = test_now_us() - t0;
 	return r;
 }
 
@@ -126,20 +88,20 @@ static int sleep_ms(int ms, uint64_t *us)
 static int futex_wait_ms(int ms, uint64_t *us)
 {
 	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-	uint64_t t0 = now_us();
+	uint64_t t0 = test_now_us();
 	int r = syscall(SYS_futex, &futex_word, FUTEX_WAIT_PRIVATE, 0, &ts, NULL, 0) ? errno : 0;
 
-	*us = now_us() - t0;
+	*us = test_now_us() - t0;
 	return r;
 }
 
 /* uintr_wait(@usec): 0 or the errno, the time in *@us */
 static int wait_us(uint64_t usec, uint64_t *us)
 {
-	uint64_t t0 = now_us();
+	uint64_t t0 = test_now_us();
 	int r = uintr_wait(usec, 0) ? errno : 0;
 
-	*us = now_us() - t0;
+	*us = test_now_us() - t0;
 	return r;
 }
 
@@ -214,7 +176,7 @@ int main(void)
 	      "UIF=0, one pending: uintr_wait(1 s) ends at once, handler not run: %s after %llu us",
 	      r ? strerror(r) : "timeout", (unsigned long long)us);
 	_stui();
-	spin_until(&handled, before + 1, 5000);
+	test_spin_until(&handled, before + 1, 5000);
 	spin_us(2000);
 	check(handled == before + 1, "STUI delivers the pending interrupt once (%llu)",
 	      (unsigned long long)(handled - before));
@@ -233,7 +195,7 @@ int main(void)
 	      "UIF=0, the send pending: FUTEX_WAIT(%d ms) times out: %s after %llu us",
 	      SHORT_MS, strerror(r), (unsigned long long)us);
 	_stui();
-	spin_until(&handled, before + 1, 5000);
+	test_spin_until(&handled, before + 1, 5000);
 	spin_us(2000);
 	check(handled == before + 1, "STUI delivers it once (%llu)",
 	      (unsigned long long)(handled - before));
@@ -248,7 +210,7 @@ int main(void)
 	      "UIF=0: a send wakes uintr_wait(5 s), handler not run: %s after %llu us",
 	      r ? strerror(r) : "timeout", (unsigned long long)us);
 	_stui();
-	spin_until(&handled, before + 1, 5000);
+	test_spin_until(&handled, before + 1, 5000);
 	spin_us(2000);
 	check(handled == before + 1, "STUI delivers it once (%llu)",
 	      (unsigned long long)(handled - before));

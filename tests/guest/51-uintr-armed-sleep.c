@@ -45,14 +45,6 @@ static void handler(struct __uintr_frame *frame, unsigned long long vector)
 	handled++;
 }
 
-static uint64_t now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
-}
-
 static int read_file(const char *path, char *buf, size_t size)
 {
 	int fd = open(path, O_RDONLY);
@@ -68,23 +60,12 @@ static int read_file(const char *path, char *buf, size_t size)
 	return 0;
 }
 
-static char thread_state(pid_t tid)
-{
-	char path[64], buf[512], *p;
-
-	snprintf(path, sizeof(path), "/proc/self/task/%d/stat", tid);
-	if (read_file(path, buf, sizeof(buf)))
-		return 0;
-	p = strrchr(buf, ')');
-	return p && p[1] == ' ' ? p[2] : 0;
-}
-
 static int wait_state(pid_t tid, char want, int ms)
 {
-	uint64_t end = now_us() + ms * 1000ULL;
+	uint64_t end = test_now_us() + ms * 1000ULL;
 
-	while (thread_state(tid) != want)
-		if (now_us() > end)
+	while (test_thread_state(getpid(), tid) != want)
+		if (test_now_us() > end)
 			return 0;
 	return 1;
 }
@@ -175,7 +156,7 @@ static void *receiver(void *arg)
 	if (rx_ret)
 		rx_ret = -errno;
 	/* The handler ran on the way out of utimensat() */
-	for (uint64_t end = now_us() + 2000000; !handled && now_us() < end;)
+	for (uint64_t end = test_now_us() + 2000000; !handled && test_now_us() < end;)
 		;
 	_clui();
 	uintr_unregister_handler(0);
@@ -224,7 +205,7 @@ int main(void)
 	idx = rx_fd >= 0 ? uintr_register_sender(rx_fd, 0) : -1;
 	check(rx_ready == 1 && idx >= 0, "receiver registered (WAITING_RECEIVER, UIF=1), sender index");
 	fault = next_fault();
-	state = thread_state(rx_tid);
+	state = test_thread_state(getpid(), rx_tid);
 	check(fault == area + page && state == 'S',
 	      "the receiver sleeps interruptibly in utimensat()'s copy of the times (state %c)",
 	      state ? state : '?');
@@ -240,7 +221,7 @@ int main(void)
 	usleep(SEND_WATCH_MS * 1000);
 	ukn1 = ukn_count();
 	cs1 = ctxt_switches(rx_tid);
-	state = thread_state(rx_tid);
+	state = test_thread_state(getpid(), rx_tid);
 	printf("# during %d ms after the send: %ld kernel-vector IPIs, %ld receiver context switches, state %c\n",
 	       SEND_WATCH_MS, ukn1 - ukn0, cs1 - cs0, state ? state : '?');
 	check(ukn0 >= 0 && ukn1 == ukn0,

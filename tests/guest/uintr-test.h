@@ -9,10 +9,13 @@
 #define UINTR_TEST_H
 
 #include <errno.h>
+#include <fcntl.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 #include <x86gprintrin.h>
 
@@ -115,6 +118,46 @@ static inline int uintr_supported(void)
 			found = 1;
 	fclose(f);
 	return found;
+}
+
+/* CLOCK_MONOTONIC in microseconds */
+static inline uint64_t test_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000ULL + ts.tv_nsec / 1000;
+}
+
+/* Spin until *@p reaches @want, at most @ms milliseconds; 1 if it did */
+static inline int test_spin_until(volatile uint64_t *p, uint64_t want, uint64_t ms)
+{
+	uint64_t end = test_now_us() + ms * 1000;
+
+	while (*p < want)
+		if (test_now_us() > end)
+			return *p >= want;
+	return 1;
+}
+
+/* The state letter of a thread, from /proc/PID/task/TID/stat (0 if unknown) */
+static inline char test_thread_state(pid_t pid, pid_t tid)
+{
+	char path[64], buf[512], *p;
+	ssize_t n;
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = 0;
+	p = strrchr(buf, ')');
+	return p && p[1] == ' ' ? p[2] : 0;
 }
 
 #endif
