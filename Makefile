@@ -1,5 +1,6 @@
 # User interrupts (UINTR) for QEMU's x86 TCG target and Linux: one series per supported base.
 #   make qemu     build/qemu-system-x86_64 (+ build/firmware/)   QEMU_VERSION=10.2.2 | 10.2 | QEMU_SRC=
+#   make qemu-user  build/qemu-x86_64: run UINTR programs on this host, no VM (same QEMU tree)
 #   make kernel   build/bzImage                                   KERNEL_VERSION=6.18 | KERNEL_SRC=
 #   make rootfs   build/initramfs.cpio.gz
 #   make boot     boot the VM on this terminal, the host's files at their own paths (SMP= MEM= CPU= APPEND=)
@@ -19,7 +20,7 @@ RUN_CWD ?= $(or $(PWD),$(CURDIR))
 export QEMU_SRC KERNEL_SRC QEMU_VERSION KERNEL_VERSION QEMU_SERIES_FORCE KERNEL_SERIES_FORCE
 export SMP MEM CPU APPEND QEMU_ARGS GDB TEST_SMP TEST_TIMEOUT TEST_OTHER_BASES PIN_VCPUS CMD RUN_CWD RUN_TIMEOUT
 
-.PHONY: all qemu kernel rootfs boot run test test-bases test-kasan bench export deps check-series clean distclean help
+.PHONY: all qemu qemu-user kernel rootfs boot run test test-bases test-kasan bench export deps check-series clean distclean help
 
 all: qemu kernel rootfs
 
@@ -31,6 +32,9 @@ deps:
 
 qemu:
 	@$(S)/build-qemu
+
+qemu-user:
+	@$(S)/build-qemu --user
 
 kernel:
 	@$(S)/build-kernel
@@ -44,7 +48,7 @@ boot: qemu kernel rootfs
 run: qemu kernel rootfs
 	@$(S)/run
 
-test: all
+test: all qemu-user
 	$(S)/test
 
 test-bases:
@@ -53,7 +57,7 @@ test-bases:
 test-kasan: qemu rootfs
 	$(S)/test-kasan
 
-bench: qemu kernel rootfs
+bench: qemu kernel rootfs qemu-user
 	$(S)/bench
 
 check-series:
@@ -66,7 +70,8 @@ export:
 # Removes the build products but keeps the git trees build/qemu-<x.y> and build/linux-<x.y> (your work).
 clean:
 	rm -rf $(TOP)/build/*-obj $(TOP)/build/rootfs $(TOP)/build/guest $(TOP)/build/test-logs \
-		$(TOP)/build/qemu-system-x86_64 $(TOP)/build/firmware $(TOP)/build/bzImage \
+		$(TOP)/build/qemu-system-x86_64 $(TOP)/build/qemu-x86_64 $(TOP)/build/firmware \
+		$(TOP)/build/bzImage $(TOP)/build/user \
 		$(TOP)/build/initramfs.cpio.gz
 
 # Removes build/ entirely, trees included: export first.

@@ -50,7 +50,7 @@ int main(void)
 	int self;
 
 	if (!uintr_supported()) {
-		printf("not ok - uintr is not in /proc/cpuinfo\n");
+		printf("not ok - no User Interrupts (the uintr syscalls are ENOSYS)\n");
 		return 1;
 	}
 	check(uintr_register_handler(handler, 0) == 0, "uintr_register_handler");

@@ -39,7 +39,7 @@ int main(void)
 	int fd, sv[2], idx, self;
 
 	if (!uintr_supported()) {
-		printf("not ok - uintr is not in /proc/cpuinfo\n");
+		printf("not ok - no User Interrupts (the uintr syscalls are ENOSYS)\n");
 		return 1;
 	}
 	signal(SIGILL, on_signal);

@@ -67,7 +67,7 @@ int main(void)
 	char go;
 
 	if (!uintr_supported()) {
-		printf("not ok - uintr is not in /proc/cpuinfo\n");
+		printf("not ok - no User Interrupts (the uintr syscalls are ENOSYS)\n");
 		return 1;
 	}
 	socketpair(AF_UNIX, SOCK_STREAM, 0, sv2);

@@ -54,7 +54,7 @@ int main(int argc, char **argv)
 	long shutdown = 0, sent = 0, bad = 0;
 
 	if (!uintr_supported()) {
-		printf("not ok - uintr is not in /proc/cpuinfo\n");
+		printf("not ok - no User Interrupts (the uintr syscalls are ENOSYS)\n");
 		return 1;
 	}
 	signal(SIGSEGV, on_signal);

@@ -132,7 +132,7 @@ int main(void)
 	pid_t pid;
 
 	if (!uintr_supported()) {
-		printf("not ok - uintr is not in /proc/cpuinfo\n");
+		printf("not ok - no User Interrupts (the uintr syscalls are ENOSYS)\n");
 		return 1;
 	}
 	errno = 0;

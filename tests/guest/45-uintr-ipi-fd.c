@@ -143,7 +143,7 @@ int main(void)
 	ssize_t n;
 
 	if (!uintr_supported()) {
-		printf("not ok - uintr is not in /proc/cpuinfo\n");
+		printf("not ok - no User Interrupts (the uintr syscalls are ENOSYS)\n");
 		return 1;
 	}
 	errno = 0;

@@ -108,7 +108,7 @@ int main(int argc, char **argv)
 	void *rret;
 
 	if (!uintr_supported()) {
-		printf("not ok - uintr is not in /proc/cpuinfo\n");
+		printf("not ok - no User Interrupts (the uintr syscalls are ENOSYS)\n");
 		return 1;
 	}
 	bt = calloc(nbusy, sizeof(*bt));

@@ -90,7 +90,7 @@ int main(void)
 	long r;
 
 	if (!uintr_supported()) {
-		printf("not ok - uintr is not in /proc/cpuinfo\n");
+		printf("not ok - no User Interrupts (the uintr syscalls are ENOSYS)\n");
 		return 1;
 	}
 	ncpus = sysconf(_SC_NPROCESSORS_ONLN);
