@@ -94,6 +94,7 @@ tree_ids() { git -C "$1" format-patch --stdout "$2" 2>/dev/null | git patch-id -
 
 pins() { echo "$PINS" | awk -v n="$1" '$1 == n { print $2, $3 }'; } # pins NAME: "version sha256"
 series_of() { echo "$1" | cut -d. -f1,2; }                          # 10.2.2 -> 10.2
+supported() { pins "$1" | awk -v s="$2" 'index($1, s ".") == 1 { f = 1 } END { exit !f }'; } # supported NAME X.Y
 label_of() { case "$1" in qemu) echo QEMU ;; linux) echo Linux ;; esac; }
 patch_dir() { case "$1" in qemu) echo "$TOP/qemu-patches" ;; linux) echo "$TOP/kernel-patches" ;; esac; }
 
