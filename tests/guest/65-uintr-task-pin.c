@@ -9,7 +9,11 @@
  * they can: fdinfo names receiver 0 (it has exited), and a sender may not
  * register (ESHUTDOWN).  Closing them ends the UPIDs.
  *
- * The test runs ROUNDS times, and every round must pass.
+ * The test runs ROUNDS times, and every round must pass.  On the KASAN
+ * kernel of make test-kasan (uintr.kasan=1 on the command line), freed
+ * objects wait in KASAN's quarantine and still count as in use, so the
+ * count is only reported there; what that run checks is that nothing
+ * touches an exited receiver.
  */
 #include <pthread.h>
 #include <stdlib.h>
@@ -24,6 +28,19 @@ static int fds[NTHREADS];
 UINTR_HANDLER
 static void handler(struct __uintr_frame *frame, unsigned long long vector)
 {
+}
+
+static int kasan_kernel(void)
+{
+	char buf[1024] = "";
+	int fd = open("/proc/cmdline", O_RDONLY);
+
+	if (fd >= 0) {
+		if (read(fd, buf, sizeof(buf) - 1) < 0)
+			buf[0] = 0;
+		close(fd);
+	}
+	return strstr(buf, "uintr.kasan=1") != NULL;
 }
 
 static long task_structs(void)
@@ -116,9 +133,13 @@ int main(void)
 		}
 		check(made == NTHREADS, "round %d: %d of %d exited receivers left a vector fd",
 		      round, made, NTHREADS);
-		check(held - before < NTHREADS / 4,
-		      "round %d: %d fds of exited receivers keep %ld task_structs (want < %d)",
-		      round, made, held - before, NTHREADS / 4);
+		if (kasan_kernel())
+			check(1, "# SKIP round %d: %d fds of exited receivers, %ld task_structs more (KASAN quarantine)",
+			      round, made, held - before);
+		else
+			check(held - before < NTHREADS / 4,
+			      "round %d: %d fds of exited receivers keep %ld task_structs (want < %d)",
+			      round, made, held - before, NTHREADS / 4);
 		check(named == made && shut == made,
 		      "round %d: fdinfo names receiver 0 for %d, register_sender is ESHUTDOWN for %d of %d",
 		      round, named, shut, made);

@@ -18,6 +18,20 @@
  * (slub_debug=FP,uintr_upid), a write into a freed UPID is reported as
  * "Poison overwritten" when the object is allocated again or validated.
  * The test validates the cache at the end and reads the kernel log.
+ *
+ * The window is one instruction, so under TCG a post lands in a freed UPID
+ * only when the host deschedules a vCPU thread inside the SENDUIPI helper
+ * for a whole grace period: the poison check rarely fails without the fix.
+ * The test therefore also checks the fix's mechanism: before the UPIDs
+ * freed after a grace period go, every nohz_full CPU takes an IPI.  At the
+ * end, QUIET_FREES receivers have exited and only their vector fds keep
+ * their UPIDs; once the system is quiet, the fds are closed one by one,
+ * FREE_GAP_MS apart, so that each UPID is freed after a grace period of
+ * its own, and the nohz_full CPUs must take at least QUIET_FREES / 2
+ * function-call interrupts (/proc/interrupts CAL, less TLB shootdowns,
+ * which also arrive that way) meanwhile.  Without the fix nothing sends
+ * them any then.  (During the rounds, thread stacks freed with vfree()
+ * flush kernel TLBs through the same interrupt, too often to count.)
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -30,6 +44,8 @@
 
 #define ROUNDS		3000
 #define MAX_SENDERS	7
+#define QUIET_FREES	40
+#define FREE_GAP_MS	25
 
 static atomic_long cur_index = -1;
 static atomic_int stop;
@@ -127,8 +143,59 @@ static int poison_reports(char *first, size_t len)
 	return n;
 }
 
+/* CAL - TLB interrupts summed over the nohz_full CPUs; -1 without any */
+static long nohz_full_ipis(void)
+{
+	char line[1024], list[256] = "";
+	int nohz[64] = { 0 }, ncol = 0, a, b, i, any = 0;
+	long cal = 0, tlb = 0, v;
+	FILE *f = fopen("/sys/devices/system/cpu/nohz_full", "r");
+	char *p, *q;
+
+	if (!f)
+		return -1;
+	if (!fgets(list, sizeof(list), f))
+		list[0] = 0;
+	fclose(f);
+	for (p = strtok(list, ",\n"); p; p = strtok(NULL, ",\n")) {
+		if (sscanf(p, "%d-%d", &a, &b) == 2 || (sscanf(p, "%d", &a) == 1 && (b = a, 1)))
+			for (i = a; i <= b && i < 64; i++)
+				nohz[i] = any = 1;
+	}
+	if (!any)
+		return -1;
+	f = fopen("/proc/interrupts", "r");
+	if (!f)
+		return -1;
+	if (fgets(line, sizeof(line), f))
+		for (p = line; (p = strstr(p, "CPU")); p += 3)
+			ncol++;
+	while (fgets(line, sizeof(line), f)) {
+		int is_cal, is_tlb;
+
+		p = line + strspn(line, " ");
+		is_cal = !strncmp(p, "CAL:", 4);
+		is_tlb = !strncmp(p, "TLB:", 4);
+		if (!is_cal && !is_tlb)
+			continue;
+		p += 4;
+		for (i = 0; i < ncol && i < 64; i++) {
+			v = strtol(p, &q, 10);
+			if (q == p)
+				break;
+			p = q;
+			if (nohz[i])
+				*(is_cal ? &cal : &tlb) += v;
+		}
+	}
+	fclose(f);
+	return cal - tlb;
+}
+
 int main(void)
 {
+	int quiet_fds[QUIET_FREES];
+	long ipis_before, ipis_after;
 	pthread_t senders[MAX_SENDERS + 1];
 	long ncpu = sysconf(_SC_NPROCESSORS_ONLN), total = 0;
 	struct sigaction sa = { .sa_handler = on_segv, .sa_flags = SA_NODEFER };
@@ -184,6 +251,36 @@ int main(void)
 	      round, nsend, total, bad);
 	/* Let the last frees (grace period, nohz_full IPI) happen */
 	usleep(200000);
+	/*
+	 * Receivers that exit, leaving only their vector fds.  Everything runs
+	 * on CPU 0 now: a wake-up of a task on another CPU is a function-call
+	 * interrupt too.
+	 */
+	pin(0);
+	for (i = 0; i < QUIET_FREES; i++) {
+		memset(&r, 0, sizeof(r));
+		pthread_create(&r.thread, NULL, receiver, &r);
+		while (!atomic_load(&r.state))
+			sched_yield();
+		atomic_store(&r.state, 2);
+		pthread_join(r.thread, NULL);
+		quiet_fds[i] = r.fd;
+	}
+	usleep(500000);
+	ipis_before = nohz_full_ipis();
+	for (i = 0; i < QUIET_FREES; i++) {
+		if (quiet_fds[i] >= 0)
+			close(quiet_fds[i]);
+		usleep(FREE_GAP_MS * 1000);
+	}
+	usleep(200000);
+	ipis_after = nohz_full_ipis();
+	if (ipis_before < 0)
+		check(1, "# SKIP no nohz_full CPU: the grace period covers every CPU");
+	else
+		check(ipis_after - ipis_before >= QUIET_FREES / 2,
+		      "%d UPIDs freed one by one: the nohz_full CPUs took %ld function-call IPIs (want >= %d)",
+		      QUIET_FREES, ipis_after - ipis_before, QUIET_FREES / 2);
 	reports = poison_reports(first, sizeof(first));
 	check(reports == 0, "no write into a freed UPID: %d slub reports%s%s",
 	      reports, reports ? ", the first: " : "", first);
