@@ -42,19 +42,6 @@ static int write_file(const char *path, const char *s)
 	return ok ? 0 : -1;
 }
 
-static long long read_current(void)
-{
-	char buf[64] = "";
-	int fd = open(CG "/memory.current", O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? atoll(buf) : -1;
-}
-
 /*
  * Start NPROC children (with UINTR state if @uintr), wait until each has
  * made it, read memory.current, end them.  -1 if a child failed.
@@ -93,7 +80,7 @@ static long long measure(int uintr)
 	for (i = 0; i < NPROC; i++)
 		if (read(ready[0], &c, 1) != 1 || c != 'y')
 			bad = 1;
-	cur = read_current();
+	cur = read_number(CG "/memory.current");
 	close(hold[1]);
 	close(ready[0]);
 	for (i = 0; i < NPROC; i++)

@@ -43,28 +43,15 @@ static int kasan_kernel(void)
 	return strstr(buf, "uintr.kasan=1") != NULL;
 }
 
-static long task_structs(void)
-{
-	char buf[256] = "";
-	int fd = open(OBJECTS, O_RDONLY);
-	ssize_t n;
-
-	if (fd < 0)
-		return -1;
-	n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	return n > 0 ? atol(buf) : -1;
-}
-
 /* Exited tasks are freed after an RCU grace period: wait for the count to settle */
 static long settled_task_structs(long target)
 {
-	long n = task_structs();
+	long n = read_number(OBJECTS);
 	int i;
 
 	for (i = 0; i < 100 && n > target; i++) {
 		usleep(20000);
-		n = task_structs();
+		n = read_number(OBJECTS);
 	}
 	return n;
 }
@@ -107,7 +94,7 @@ int main(void)
 		return 0;
 	}
 	uintr_unregister_handler(0);
-	if (task_structs() < 0) {
+	if (read_number(OBJECTS) < 0) {
 		check(0, "read %s (%s)", OBJECTS, strerror(errno));
 		return 1;
 	}

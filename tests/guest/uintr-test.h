@@ -12,6 +12,7 @@
 #include <fcntl.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
@@ -63,6 +64,20 @@ static int test_failures;
 	check(r_ == -1 && errno == (err), "%s -> %s (got %ld, %s)",	\
 	      what, #err, r_, strerror(errno));				\
 } while (0)
+
+/* The number a sysfs, procfs or cgroup file starts with, or -1 */
+static inline long long read_number(const char *path)
+{
+	char buf[256] = "";
+	int fd = open(path, O_RDONLY);
+	ssize_t n;
+
+	if (fd < 0)
+		return -1;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	return n > 0 ? strtoll(buf, NULL, 10) : -1;
+}
 
 /*
  * Pass @fd, and an int @value as the data, over a unix socket (SCM_RIGHTS):
