@@ -195,3 +195,19 @@ remember_base() {
 	if [ -n "$SEL_SRC" ]; then echo "src $SEL_SRC"; else echo "version $SEL_VERSION"; fi \
 		>"$BUILD/.$1-selected"
 }
+
+# kernel_make SRC OBJ ARGS...: make in the kernel tree SRC, out of tree in OBJ, with ccache and a
+# fixed build stamp (same bzImage from the same sources).  Used by every script that builds Linux.
+kernel_make() {
+	local src=$1 obj=$2
+	shift 2
+	make -C "$src" O="$obj" ARCH=x86_64 "CC=ccache gcc" "HOSTCC=ccache gcc" -j "$JOBS" \
+		KBUILD_BUILD_TIMESTAMP="2026-01-01" KBUILD_BUILD_USER=uintr KBUILD_BUILD_HOST=qemu "$@"
+}
+
+# kernel_configure SRC OBJ FRAGMENT: OBJ/.config from tinyconfig plus FRAGMENT, then olddefconfig.
+kernel_configure() {
+	kernel_make "$1" "$2" tinyconfig &&
+		(cd "$2" && "$1/scripts/kconfig/merge_config.sh" -m -O "$2" .config "$3") &&
+		kernel_make "$1" "$2" olddefconfig
+}
