@@ -8,6 +8,7 @@
 #   make test     build what is out of date, check the series, run every test: "N passed, N failed"
 #   make test-bases  every supported QEMU and kernel base: series checks, builds, tcg tests, guest suite
 #   make test-kasan  the lifetime/teardown stress tests on a KASAN + lockdep kernel
+#   make test-mutants  each defect test fails on a kernel with its defect put back (tests/mutants)
 #   make bench    IPC benchmarks + UINTR latency + cost check in the VM (SMP= MECHS= COST=0)
 #   make export   write every build/qemu-<x.y> and build/linux-<x.y> tree back into its series folder
 # 'make -f /path/to/Makefile run CMD=./prog' works from any directory, as does 'make -C /path run'.
@@ -20,7 +21,7 @@ RUN_CWD ?= $(or $(PWD),$(CURDIR))
 export QEMU_SRC KERNEL_SRC QEMU_VERSION KERNEL_VERSION QEMU_SERIES_FORCE KERNEL_SERIES_FORCE
 export SMP MEM CPU APPEND QEMU_ARGS GDB TEST_SMP TEST_TIMEOUT TEST_OTHER_BASES PIN_VCPUS CMD RUN_CWD RUN_TIMEOUT
 
-.PHONY: all qemu qemu-user kernel rootfs boot run test test-bases test-kasan bench export deps check-series clean distclean help
+.PHONY: all qemu qemu-user kernel rootfs boot run test test-bases test-kasan test-mutants bench export deps check-series clean distclean help
 
 all: qemu kernel rootfs
 
@@ -57,6 +58,9 @@ test-bases:
 test-kasan: qemu rootfs
 	$(S)/test-kasan
 
+test-mutants: qemu kernel rootfs
+	$(S)/check-mutants
+
 bench: qemu kernel rootfs qemu-user
 	$(S)/bench
 
@@ -71,7 +75,7 @@ export:
 clean:
 	rm -rf $(TOP)/build/*-obj $(TOP)/build/rootfs $(TOP)/build/guest $(TOP)/build/test-logs \
 		$(TOP)/build/qemu-system-x86_64 $(TOP)/build/qemu-x86_64 $(TOP)/build/firmware \
-		$(TOP)/build/bzImage $(TOP)/build/user \
+		$(TOP)/build/bzImage $(TOP)/build/bzImage-mutant $(TOP)/build/mutant $(TOP)/build/user \
 		$(TOP)/build/initramfs.cpio.gz
 
 # Removes build/ entirely, trees included: export first.
