@@ -66,23 +66,6 @@ static void *receiver(void *arg)
 	return NULL;
 }
 
-/* The receiver fdinfo names for @fd, or -1 */
-static int fdinfo_receiver(int fd)
-{
-	char path[64], line[128];
-	int tid = -1, vec;
-	FILE *f;
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	f = fopen(path, "r");
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		sscanf(line, "uintr: receiver: %d vector:%d", &tid, &vec);
-	fclose(f);
-	return tid;
-}
-
 int main(void)
 {
 	pthread_t th[NTHREADS];
@@ -114,7 +97,7 @@ int main(void)
 			if (fds[i] < 0)
 				continue;
 			made++;
-			named += fdinfo_receiver(fds[i]) == 0;
+			named += uintr_fd_receiver(fds[i]) == 0;
 			errno = 0;
 			shut += uintr_register_sender(fds[i], 0) < 0 && errno == ESHUTDOWN;
 		}

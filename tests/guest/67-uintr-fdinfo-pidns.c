@@ -28,28 +28,18 @@ static void handler(struct __uintr_frame *frame, unsigned long long vector)
 {
 }
 
-/* The receiver that fdinfo of @path names, or -1 if it names none */
-static int fdinfo_receiver(const char *path)
+/* A handler and a vector fd for @vector in this process, or -1 */
+static int make_vector_fd(int vector, const char *where)
 {
-	char line[128];
-	int tid = -1, vec;
-	FILE *f;
+	int fd;
 
-	f = fopen(path, "r");
-	if (!f)
+	if (uintr_register_handler(handler, 0)) {
+		check(0, "register_handler%s: %s", where, strerror(errno));
 		return -1;
-	while (fgets(line, sizeof(line), f))
-		sscanf(line, "uintr: receiver: %d vector:%d", &tid, &vec);
-	fclose(f);
-	return tid;
-}
-
-static int self_fdinfo_receiver(int fd)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
-	return fdinfo_receiver(path);
+	}
+	fd = uintr_vector_fd(vector, 0);
+	check(fd >= 0, "vector fd%s (%d)", where, fd);
+	return fd;
 }
 
 /* G: pid 1 of a new pid namespace.  Reports F2 on @out, waits for EOF on @in. */
@@ -64,18 +54,13 @@ static int grandchild(int fd, int out, int in)
 		check(0, "a procfs of the new pid namespace on /proc: %s", strerror(errno));
 		return 1;
 	}
-	got = self_fdinfo_receiver(fd);
+	got = uintr_fd_receiver(fd);
 	check(got == 0, "in a child pid namespace, fdinfo names a receiver outside it 0 (got %d)",
 	      got);
-	if (uintr_register_handler(handler, 0)) {
-		check(0, "register_handler in the child namespace: %s", strerror(errno));
-		return 1;
-	}
-	fd2 = uintr_vector_fd(2, 0);
-	check(fd2 >= 0, "vector fd in the child namespace (%d)", fd2);
+	fd2 = make_vector_fd(2, " in the child namespace");
 	if (fd2 < 0)
 		return 1;
-	got = self_fdinfo_receiver(fd2);
+	got = uintr_fd_receiver(fd2);
 	check(got == 1, "in a child pid namespace, fdinfo names its own receiver by its TID there, "
 	      "1 (got %d)", got);
 	if (write(out, &fd2, sizeof(fd2)) != sizeof(fd2))
@@ -111,7 +96,7 @@ static int child(int fd)
 		check(0, "the child namespace's pid 1 made its vector fd");
 	} else {
 		snprintf(path, sizeof(path), "/proc/%d/fdinfo/%d", g, fd2);
-		got = fdinfo_receiver(path);
+		got = uintr_fdinfo_receiver(path);
 		check(got == g, "from the initial pid namespace, fdinfo names a receiver of a child "
 		      "namespace by its TID here, %d (got %d)", g, got);
 	}
@@ -129,15 +114,10 @@ int main(void)
 	int fd, got, status;
 	pid_t c;
 
-	if (uintr_register_handler(handler, 0)) {
-		check(0, "register_handler: %s", strerror(errno));
-		return 1;
-	}
-	fd = uintr_vector_fd(1, 0);
-	check(fd >= 0, "vector fd (%d)", fd);
+	fd = make_vector_fd(1, "");
 	if (fd < 0)
 		return 1;
-	got = self_fdinfo_receiver(fd);
+	got = uintr_fd_receiver(fd);
 	check(got == gettid(), "in the receiver's own pid namespace, fdinfo names its TID %d (got %d)",
 	      gettid(), got);
 

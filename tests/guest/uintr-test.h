@@ -80,6 +80,34 @@ static inline long long read_number(const char *path)
 }
 
 /*
+ * The receiver TID that the fdinfo file @path of a vector fd names
+ * ("uintr: receiver: <tid> vector:<v>"), or -1 if it names none
+ */
+static inline int uintr_fdinfo_receiver(const char *path)
+{
+	char line[128];
+	int tid = -1, vec;
+	FILE *f;
+
+	f = fopen(path, "r");
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		sscanf(line, "uintr: receiver: %d vector:%d", &tid, &vec);
+	fclose(f);
+	return tid;
+}
+
+/* The same for this process's fd @fd */
+static inline int uintr_fd_receiver(int fd)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/self/fdinfo/%d", fd);
+	return uintr_fdinfo_receiver(path);
+}
+
+/*
  * Pass @fd, and an int @value as the data, over a unix socket (SCM_RIGHTS):
  * how an unrelated process gets a vector fd or an ipi fd.
  */

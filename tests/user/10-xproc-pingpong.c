@@ -11,6 +11,7 @@
  * handler checks it and answers; the client's handler checks the answer.
  * Every message is verified.  The client prints the rate.
  */
+#define _GNU_SOURCE
 #include <stdlib.h>
 #include <sys/mman.h>
 #include <sys/un.h>

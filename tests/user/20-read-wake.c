@@ -8,6 +8,7 @@
  *   written later, and the handler runs after it.
  * Each case is repeated ROUNDS times and checked every round.
  */
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <stdlib.h>
 #include <sys/wait.h>

@@ -6,6 +6,7 @@
  * delivered, QEMU does not crash; register_sender then gets ESHUTDOWN.
  * ROUNDS rounds, each checked.
  */
+#define _GNU_SOURCE
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
